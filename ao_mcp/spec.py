@@ -1,0 +1,110 @@
+"""How a tool is declared: once, as data, from which everything else is derived.
+
+A ``ToolSpec`` names the tool, its input and output models, its safety hints and
+toolset, and either the AcademyOcean ``action`` it calls (the generic handler in
+``ao_mcp.tools`` sends it) or a ``run`` coroutine for tools served from local
+state (the webhook event buffer). The MCP tool, its ``tool_schemas/`` snapshot
+and its README row are all generated from this one declaration.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+if TYPE_CHECKING:
+    from ao_mcp.client import AcademyOceanClient
+    from ao_mcp.config import Settings
+    from ao_mcp.webhooks.hub import EventHub
+
+__all__ = ["LOCAL_ARGUMENTS", "Runtime", "ToolInput", "ToolOutput", "ToolSpec"]
+
+#: Conveniences a tool may add; they shape our answer and are never sent to the API.
+LOCAL_ARGUMENTS = frozenset({"max_items", "confirm"})
+
+
+class ToolInput(BaseModel):
+    """Base of every tool's input model.
+
+    Unknown arguments are rejected, and an object or array that a client sent as
+    a JSON string (a habit of some clients) is parsed before validation.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse_json_strings(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        parsed = dict(data)
+        for name, value in data.items():
+            if isinstance(value, str) and value.lstrip()[:1] in ("{", "[") and name in cls.model_fields:
+                try:
+                    parsed[name] = json.loads(value)
+                except ValueError:
+                    pass  # left as is: validation reports the field with its own message
+        return parsed
+
+    def to_options(self) -> dict[str, Any]:
+        """The API ``options``: documented fields only, ``None`` left out."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude=set(LOCAL_ARGUMENTS))
+
+
+class ToolOutput(BaseModel):
+    """Base of every tool's output model: lenient to drift, extra fields kept."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    SIMULATED_NOTE: ClassVar[str] = "simulated"
+
+
+LocalRun = Callable[[Any, "Runtime"], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToolSpec:
+    """One tool, declared once.
+
+    Exactly one of ``action`` (an AcademyOcean API action, e.g. ``"learnersWithScore"``)
+    and ``run`` (a coroutine ``run(arguments, runtime) -> dict``) is set.
+    ``list_field`` names the list in the output that the context budget caps;
+    ``shape`` turns the API's raw answer into the output dict (for list answers
+    the default wraps them as ``{list_field: [...]}``).
+    """
+
+    name: str
+    title: str
+    description: str
+    toolset: str
+    input: type[ToolInput]
+    output: type[BaseModel]
+    read_only: bool
+    destructive: bool
+    idempotent: bool
+    open_world: bool = True
+    action: str | None = None
+    run: LocalRun | None = None
+    confirm: bool = False
+    list_field: str | None = None
+    shape: Callable[[Any, Any], dict[str, Any]] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.action is None) == (self.run is None):
+            raise TypeError(f"tool {self.name}: set exactly one of action and run")
+        if self.read_only and self.destructive:
+            raise TypeError(f"tool {self.name}: a read-only tool cannot be destructive")
+
+
+@dataclass
+class Runtime:
+    """What tool handlers share for the life of one server: built by the server's lifespan."""
+
+    settings: Settings
+    client: AcademyOceanClient
+    events: EventHub | None = None
+    simulated: bool = False
