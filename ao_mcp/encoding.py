@@ -102,6 +102,8 @@ def decode_form(body: bytes | str) -> dict[str, Any]:
             continue
         raw_name, _, raw_value = pair.partition("=")
         keys = _split_name(unquote_plus(raw_name))
+        if not keys[0]:
+            continue  # PHP drops pairs without a name
         value = unquote_plus(raw_value)
         node = root
         for depth, key in enumerate(keys):

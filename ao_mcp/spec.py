@@ -12,16 +12,16 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
     from ao_mcp.client import AcademyOceanClient
     from ao_mcp.config import Settings
     from ao_mcp.webhooks.hub import EventHub
 
-__all__ = ["LOCAL_ARGUMENTS", "Runtime", "ToolInput", "ToolOutput", "ToolSpec"]
+__all__ = ["LOCAL_ARGUMENTS", "ListOutput", "Runtime", "ToolInput", "ToolOutput", "ToolSpec"]
 
 #: Conveniences a tool may add; they shape our answer and are never sent to the API.
 LOCAL_ARGUMENTS = frozenset({"max_items", "confirm"})
@@ -60,7 +60,18 @@ class ToolOutput(BaseModel):
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
-    SIMULATED_NOTE: ClassVar[str] = "simulated"
+
+
+class ListOutput(ToolOutput):
+    """Base of outputs that carry one capped list (named by ``ToolSpec.list_field``).
+
+    The generic handler fills these three fields; a model that sees
+    ``truncated`` knows to ask again with a larger ``max_items`` or a filter.
+    """
+
+    count: int = Field(description="Items returned here.")
+    total: int = Field(description="Items the API returned before the cap.")
+    truncated: bool = Field(description="True when items were left out to fit the cap; raise max_items to see more.")
 
 
 LocalRun = Callable[[Any, "Runtime"], Awaitable[dict[str, Any]]]
