@@ -22,6 +22,7 @@ from mcp_types import Tool as MCPTool
 from pydantic import BaseModel, ValidationError
 
 from ao_mcp.errors import AOError, APIError, ConfigError
+from ao_mcp.shapes import as_dict, as_list
 from ao_mcp.spec import ListOutput, Runtime, ToolSpec
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
     from ao_mcp.config import Settings
 
-__all__ = ["Catalog", "compact_schema", "execute", "format_validation_error"]
+__all__ = ["Catalog", "compact_schema", "execute", "format_validation_error", "input_schema", "output_schema", "shape_answer"]
 
 logger = logging.getLogger("ao_mcp.tools")
 
@@ -209,7 +210,7 @@ async def execute(
         else:
             assert spec.action is not None
             raw = await runtime.client.call(spec.action, args.to_options(), write=not spec.read_only)
-        data = _shape(spec, raw, args)
+        data = shape_answer(spec, raw, args)
         data = _cap(spec, data, args, runtime.settings)
         output = spec.output.model_validate(data)
     except APIError as exc:
@@ -238,26 +239,14 @@ def _first_error(exc: ValidationError) -> str:
     return f"{loc}: {item['msg']}"
 
 
-def _shape(spec: ToolSpec, raw: Any, args: BaseModel) -> dict[str, Any]:
+def shape_answer(spec: ToolSpec, raw: Any, args: BaseModel) -> dict[str, Any]:
+    """The answer as the output model's dict: the spec's shaper, else wrap a list or take an object."""
     if spec.shape is not None:
         return spec.shape(raw, args)
+    action = spec.action or spec.name
     if spec.list_field is not None:
-        if not isinstance(raw, list):
-            from ao_mcp.errors import UpstreamError
-
-            raise UpstreamError(
-                f"AcademyOcean answered {spec.action or spec.name} with {type(raw).__name__} where a list was expected.",
-                action=spec.action,
-            )
-        return {spec.list_field: raw}
-    if not isinstance(raw, dict):
-        from ao_mcp.errors import UpstreamError
-
-        raise UpstreamError(
-            f"AcademyOcean answered {spec.action or spec.name} with {type(raw).__name__} where an object was expected.",
-            action=spec.action,
-        )
-    return raw
+        return {spec.list_field: as_list(action, raw, spec.list_field)}
+    return as_dict(action, raw)
 
 
 def _cap(spec: ToolSpec, data: dict[str, Any], args: BaseModel, settings: Settings) -> dict[str, Any]:
