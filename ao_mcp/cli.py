@@ -82,6 +82,8 @@ def _configure_logging(level: str) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
     root.setLevel(level)
+    # httpx logs every request at INFO; ours says what matters (retries, refreshes).
+    logging.getLogger("httpx").setLevel(logging.WARNING if level != "DEBUG" else logging.DEBUG)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -109,6 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        logger.debug("Unexpected error", exc_info=True)
+        print(f"ao-mcp: unexpected error ({exc.__class__.__name__}); rerun with --log-level debug for details.",
+              file=sys.stderr)
+        return 1
 
 
 def _serve(settings: Settings) -> int:

@@ -43,15 +43,17 @@ SIMULATED_NOTE = (
 # -- schemas ----------------------------------------------------------------------------
 
 
-def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
+def compact_schema(schema: dict[str, Any], *, optional_null: bool = False) -> dict[str, Any]:
     """A JSON schema with what costs tokens and tells a model nothing removed.
 
-    Drops ``title`` keywords, and for optional properties the ``null`` branch and
-    ``default: null`` (leaving a property out already means "not given"; the
-    model still accepts null). Property names are never touched.
+    Drops ``title`` keywords. With ``optional_null`` (input schemas) it also drops,
+    for optional properties, the ``null`` branch and ``default: null``: leaving a
+    property out already means "not given", and the model still accepts null.
+    Output schemas keep their nulls: clients validate answers against them.
+    Property names are never touched.
     """
 
-    def walk(node: Any, required: frozenset[str] = frozenset()) -> Any:
+    def walk(node: Any) -> Any:
         if isinstance(node, list):
             return [walk(item) for item in node]
         if not isinstance(node, dict):
@@ -62,7 +64,10 @@ def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
                 continue
             if key == "properties" and isinstance(value, dict):
                 needed = frozenset(node.get("required", ()))
-                out[key] = {name: _optional(walk(prop), name in needed) for name, prop in value.items()}
+                out[key] = {
+                    name: _optional(walk(prop), name in needed) if optional_null else walk(prop)
+                    for name, prop in value.items()
+                }
             elif key == "$defs" and isinstance(value, dict):
                 out[key] = {name: walk(sub) for name, sub in value.items()}
             else:
@@ -89,7 +94,7 @@ def _optional(prop: Any, required: bool) -> Any:
 
 
 def input_schema(spec: ToolSpec) -> dict[str, Any]:
-    return compact_schema(spec.input.model_json_schema(by_alias=True))
+    return compact_schema(spec.input.model_json_schema(by_alias=True), optional_null=True)
 
 
 def output_schema(spec: ToolSpec) -> dict[str, Any]:
