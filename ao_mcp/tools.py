@@ -46,11 +46,12 @@ SIMULATED_NOTE = (
 def compact_schema(schema: dict[str, Any], *, optional_null: bool = False) -> dict[str, Any]:
     """A JSON schema with what costs tokens and tells a model nothing removed.
 
-    Drops ``title`` keywords. With ``optional_null`` (input schemas) it also drops,
-    for optional properties, the ``null`` branch and ``default: null``: leaving a
+    Drops ``title`` keywords, ``default: null`` and ``additionalProperties: true``. With ``optional_null`` (input
+    schemas) it also drops, for optional properties, the ``null`` branch: leaving a
     property out already means "not given", and the model still accepts null.
-    Output schemas keep their nulls: clients validate answers against them.
-    Property names are never touched.
+    Output schemas keep their nulls (clients validate answers against them), written
+    as ``"type": ["string", "null"]`` rather than an ``anyOf``. Property names are
+    never touched.
     """
 
     def walk(node: Any) -> Any:
@@ -62,10 +63,12 @@ def compact_schema(schema: dict[str, Any], *, optional_null: bool = False) -> di
         for key, value in node.items():
             if key == "title" and isinstance(value, str):
                 continue
+            if key == "additionalProperties" and value is True:
+                continue  # the JSON Schema default
             if key == "properties" and isinstance(value, dict):
                 needed = frozenset(node.get("required", ()))
                 out[key] = {
-                    name: _optional(walk(prop), name in needed) if optional_null else walk(prop)
+                    name: _optional(walk(prop), name in needed) if optional_null else _nullable(walk(prop))
                     for name, prop in value.items()
                 }
             elif key == "$defs" and isinstance(value, dict):
@@ -75,6 +78,20 @@ def compact_schema(schema: dict[str, Any], *, optional_null: bool = False) -> di
         return out
 
     return walk(schema)
+
+
+def _nullable(prop: Any) -> Any:
+    """``anyOf: [{type: T}, {type: null}]`` -> ``type: [T, null]``; ``default: null`` dropped."""
+    if not isinstance(prop, dict):
+        return prop
+    prop = {key: value for key, value in prop.items() if not (key == "default" and value is None)}
+    branches = prop.get("anyOf")
+    if isinstance(branches, list) and {"type": "null"} in branches:
+        rest = [b for b in branches if b != {"type": "null"}]
+        if len(rest) == 1 and set(rest[0]) <= {"type", "format"} and isinstance(rest[0].get("type"), str):
+            del prop["anyOf"]
+            return {**rest[0], "type": [rest[0]["type"], "null"], **prop}
+    return prop
 
 
 def _optional(prop: Any, required: bool) -> Any:
@@ -211,12 +228,11 @@ async def execute(
 
     try:
         if spec.run is not None:
-            raw: Any = await spec.run(args, runtime)
+            data = await spec.run(args, runtime)  # local tools answer in their output's shape
         else:
             assert spec.action is not None
             raw = await runtime.client.call(spec.action, args.to_options(), write=not spec.read_only)
-        data = shape_answer(spec, raw, args)
-        data = _cap(spec, data, args, runtime.settings)
+            data = _cap(spec, shape_answer(spec, raw, args), args, runtime.settings)
         output = spec.output.model_validate(data)
     except APIError as exc:
         return _error(str(exc))

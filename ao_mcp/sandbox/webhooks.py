@@ -27,7 +27,7 @@ __all__ = ["DeliverFn", "WebhookEmitter", "php_json", "sign"]
 
 logger = logging.getLogger("ao_mcp.sandbox")
 
-DeliverFn = Callable[[bytes, dict[str, str]], Awaitable[None]]
+DeliverFn = Callable[[bytes, dict[str, str]], Awaitable[int | None]]  # an int is an HTTP status
 Target = str | DeliverFn | None
 
 
@@ -136,11 +136,12 @@ class WebhookEmitter:
                 return  # the target was removed while this event waited
             try:
                 if isinstance(target, str):
-                    response = await client.post(target, content=body, headers=headers)
-                    if not 200 <= response.status_code < 300:
-                        raise RuntimeError(f"HTTP {response.status_code}")
+                    status: Any = (await client.post(target, content=body, headers=headers)).status_code
                 else:
-                    await target(body, dict(headers))
+                    # An in-process receiver answers with its status code, as a URL would.
+                    status = await target(body, dict(headers))
+                if isinstance(status, int) and not 200 <= status < 300:
+                    raise RuntimeError(f"HTTP {status}")
             except anyio.get_cancelled_exc_class():
                 raise
             except Exception as error:

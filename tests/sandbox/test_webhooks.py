@@ -143,6 +143,24 @@ async def test_failed_delivery_is_retried_with_backoff(sandbox: Sandbox) -> None
     assert sandbox.webhooks.delivered == len(emitted) and sandbox.webhooks.dropped == 0
 
 
+async def test_an_error_status_from_an_in_process_receiver_is_retried(sandbox: Sandbox) -> None:
+    statuses = [503, 401]
+    calls: list[bytes] = []
+
+    async def receiver(body: bytes, headers: dict[str, str]) -> int:
+        calls.append(body)
+        return statuses.pop(0) if statuses else 200
+
+    sandbox.webhooks.retry_delays = (0.01, 0.01, 0.01)
+    sandbox.webhooks.set_target(receiver)
+    async with sandbox.running():
+        emitted = await sandbox.simulate_activity(1)
+        with anyio.fail_after(5):
+            await sandbox.webhooks.wait_idle()
+    assert calls[0] == calls[1] == calls[2]
+    assert sandbox.webhooks.delivered == len(emitted) and sandbox.webhooks.dropped == 0
+
+
 async def test_delivery_is_dropped_after_retries_with_a_log_line(sandbox: Sandbox,
                                                                   caplog: pytest.LogCaptureFixture) -> None:
     attempts: list[int] = []
