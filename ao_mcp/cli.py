@@ -30,11 +30,12 @@ def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
         if option.flag is None:
             continue
         if option.field in _BOOL_FLAGS:
-            parser.add_argument(option.flag, dest=option.field, action="store_true", default=None,
+            parser.add_argument(option.flag, dest=option.field, action="store_true", default=argparse.SUPPRESS,
                                 help=f"{option.help} [{option.env}]")
         else:
-            parser.add_argument(option.flag, dest=option.field, metavar=option.field.upper(), default=None,
-                                help=f"{option.help} [{option.env}]")
+            # SUPPRESS: a flag given before the command must survive the command's own parser.
+            parser.add_argument(option.flag, dest=option.field, metavar=option.field.upper(),
+                                default=argparse.SUPPRESS, help=f"{option.help} [{option.env}]")
 
 
 def _overrides(namespace: argparse.Namespace) -> dict[str, Any]:
@@ -91,8 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings(_overrides(args))
-        _configure_logging(settings.log_level)
         command = args.command or "serve"
+        quiet = command in ("call", "tools") and "log_level" not in args and settings.log_level != "DEBUG"
+        _configure_logging("WARNING" if quiet else settings.log_level)
         if command == "serve":
             return _serve(settings)
         if command == "tools":

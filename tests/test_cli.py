@@ -94,3 +94,9 @@ def test_schema_check_catches_drift(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "differs from the models: learners.json" in err
     assert "stale (no such tool): retired_tool.json" in err
     assert "missing: courses.json" in err
+
+
+@pytest.mark.parametrize("argv", [["--read-only", "tools"], ["tools", "--read-only"]])
+def test_flags_work_before_or_after_the_command(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 0
+    assert len(capsys.readouterr().out.splitlines()) == len([s for s in all_tool_specs() if s.read_only])
