@@ -143,13 +143,11 @@ def _serve(settings: Settings) -> int:
 
 
 def _tools(settings: Settings) -> int:
-    from ao_mcp.server import all_tool_specs
     from ao_mcp.tools import Catalog
 
-    catalog = Catalog(all_tool_specs(), settings)
-    for spec in catalog.enabled.values():
-        hints = "read-only" if spec.read_only else ("destructive" if spec.destructive else "write")
-        print(f"{spec.name:<38} {spec.toolset:<13} {hints:<12} {spec.title}")
+    for info in Catalog.load(settings).enabled.values():
+        hints = "read-only" if info.read_only else ("destructive" if info.destructive else "write")
+        print(f"{info.name:<38} {info.toolset:<13} {hints:<12} {info.title}")
     return 0
 
 

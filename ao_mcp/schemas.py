@@ -1,24 +1,151 @@
-"""``tool_schemas/``: every tool as a reviewed JSON snapshot, and the README's tool table.
+"""Tool schemas: each ``ToolSpec`` rendered as an MCP tool, and ``tool_schemas/``, the reviewed snapshot.
 
 ``ao-mcp schemas --write`` renders each ``ToolSpec`` (name, title, description,
 toolset, annotations, inputSchema, outputSchema) into ``tool_schemas/<name>.json``
-plus ``index.json``, and the tool table between the README's markers.
+plus ``index.json``, and the generated tables between the README's markers.
 ``--check`` fails when any of them differs from what the models generate, so a
 schema change always shows up in review.
+
+``index.json`` carries a digest of the sources the documents are rendered from;
+while it matches the source tree, the server lists its tools from the snapshot
+and imports the models only when a tool is first called (cold start).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from mcp_types import ToolAnnotations
+from mcp_types import Tool as MCPTool
 
 from ao_mcp.spec import ToolSpec
 
-__all__ = ["check_or_write", "render", "render_readme_table"]
+if TYPE_CHECKING:
+    from ao_mcp.tools import ToolInfo
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+__all__ = [
+    "check_or_write",
+    "compact_schema",
+    "document_to_mcp_tool",
+    "input_schema",
+    "load_snapshot",
+    "output_schema",
+    "render",
+    "render_readme_table",
+    "source_digest",
+    "to_mcp_tool",
+]
+
+TOOLSET_META = "ao-mcp/toolset"
+PACKAGE = Path(__file__).resolve().parent
+#: The sources a tool document is rendered from; a change to any of them re-renders.
+RENDERED_FROM = ("spec.py", "schemas.py", "actions/*.py", "webhooks/tools.py")
+
+
+def compact_schema(schema: dict[str, Any], *, optional_null: bool = False) -> dict[str, Any]:
+    """A JSON schema with what costs tokens and tells a model nothing removed.
+
+    Drops ``title`` keywords, ``default: null`` and ``additionalProperties: true``. With ``optional_null`` (input
+    schemas) it also drops, for optional properties, the ``null`` branch: leaving a
+    property out already means "not given", and the model still accepts null.
+    Output schemas keep their nulls (clients validate answers against them), written
+    as ``"type": ["string", "null"]`` rather than an ``anyOf``. Property names are
+    never touched.
+    """
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "title" and isinstance(value, str):
+                continue
+            if key == "additionalProperties" and value is True:
+                continue  # the JSON Schema default
+            if key == "properties" and isinstance(value, dict):
+                needed = frozenset(node.get("required", ()))
+                out[key] = {
+                    name: _optional(walk(prop), name in needed) if optional_null else _nullable(walk(prop))
+                    for name, prop in value.items()
+                }
+            elif key == "$defs" and isinstance(value, dict):
+                out[key] = {name: walk(sub) for name, sub in value.items()}
+            else:
+                out[key] = walk(value)
+        return out
+
+    return walk(schema)
+
+
+def _nullable(prop: Any) -> Any:
+    """``anyOf: [{type: T}, {type: null}]`` -> ``type: [T, null]``; ``default: null`` dropped."""
+    if not isinstance(prop, dict):
+        return prop
+    prop = {key: value for key, value in prop.items() if not (key == "default" and value is None)}
+    branches = prop.get("anyOf")
+    if isinstance(branches, list) and {"type": "null"} in branches:
+        rest = [b for b in branches if b != {"type": "null"}]
+        if len(rest) == 1 and set(rest[0]) <= {"type", "format"} and isinstance(rest[0].get("type"), str):
+            del prop["anyOf"]
+            return {**rest[0], "type": [rest[0]["type"], "null"], **prop}
+    return prop
+
+
+def _optional(prop: Any, required: bool) -> Any:
+    if required or not isinstance(prop, dict):
+        return prop
+    prop = dict(prop)
+    if prop.get("default", 0) is None:
+        del prop["default"]
+    branches = prop.get("anyOf")
+    if isinstance(branches, list):
+        rest = [b for b in branches if b != {"type": "null"}]
+        if len(rest) == 1 and len(rest) < len(branches):
+            del prop["anyOf"]
+            merged = {**rest[0], **prop}
+            return merged
+    return prop
+
+
+def input_schema(spec: ToolSpec) -> dict[str, Any]:
+    return compact_schema(spec.input.model_json_schema(by_alias=True), optional_null=True)
+
+
+def output_schema(spec: ToolSpec) -> dict[str, Any]:
+    return compact_schema(spec.output.model_json_schema(by_alias=True, mode="serialization"))
+
+
+def annotations(spec: ToolSpec) -> ToolAnnotations:
+    return ToolAnnotations(
+        title=spec.title,
+        read_only_hint=spec.read_only,
+        destructive_hint=spec.destructive,
+        idempotent_hint=spec.idempotent,
+        open_world_hint=spec.open_world,
+    )
+
+
+def to_mcp_tool(spec: ToolSpec) -> MCPTool:
+    return MCPTool(
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        input_schema=input_schema(spec),
+        output_schema=output_schema(spec),
+        annotations=annotations(spec),
+        _meta={TOOLSET_META: spec.toolset},
+    )
+
+
+
+PROJECT_ROOT = PACKAGE.parent
 README_START = "<!-- tools:start (generated by `ao-mcp schemas --write`) -->"
 README_END = "<!-- tools:end -->"
 CONFIG_START = "<!-- config:start (generated by `ao-mcp schemas --write`) -->"
@@ -29,9 +156,45 @@ def _dump(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def tool_document(spec: ToolSpec) -> dict[str, Any]:
-    from ao_mcp.tools import to_mcp_tool
+def document_to_mcp_tool(document: Mapping[str, Any]) -> MCPTool:
+    """An MCP tool from its snapshot document (the inverse of ``tool_document``)."""
+    fields = {key: value for key, value in document.items() if key != "toolset"}
+    return MCPTool.model_validate({**fields, "_meta": {TOOLSET_META: document["toolset"]}})
 
+
+def source_digest() -> str:
+    """A digest of the files tool documents are rendered from, and of the pydantic that renders them."""
+    import pydantic
+
+    digest = hashlib.sha256(f"pydantic {pydantic.VERSION}\n".encode())
+    for pattern in RENDERED_FROM:
+        for path in sorted(PACKAGE.glob(pattern)):
+            digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def load_snapshot(directory: Path | None = None) -> tuple[list[ToolInfo], dict[str, dict[str, Any]]] | None:
+    """The snapshot's tools, or ``None`` when it is missing, unreadable or not current for this source tree."""
+    from ao_mcp.tools import ToolInfo
+
+    target = directory or PROJECT_ROOT / "tool_schemas"
+    try:
+        index = json.loads((target / "index.json").read_text(encoding="utf-8"))
+        if index.get("source_digest") != source_digest():
+            return None
+        infos = [
+            ToolInfo(entry["name"], entry["title"], entry["toolset"], entry["readOnlyHint"], entry["destructiveHint"])
+            for entry in index["tools"]
+        ]
+        documents = {
+            info.name: json.loads((target / f"{info.name}.json").read_text(encoding="utf-8")) for info in infos
+        }
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return infos, documents
+
+
+def tool_document(spec: ToolSpec) -> dict[str, Any]:
     tool = to_mcp_tool(spec).model_dump(mode="json", by_alias=True, exclude_none=True)
     tool.pop("_meta", None)
     tool["toolset"] = spec.toolset
@@ -55,7 +218,7 @@ def render(specs: list[ToolSpec]) -> dict[str, str]:
         }
         for spec in specs
     ]
-    files["index.json"] = _dump({"tools": index})
+    files["index.json"] = _dump({"source_digest": source_digest(), "tools": index})
     return files
 
 

@@ -71,13 +71,12 @@ class AOServer(MCPServer[Runtime]):
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Runtime, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
-        spec = self.catalog.enabled.get(name)
-        if spec is None:
+        if name not in self.catalog.enabled:
             return CallToolResult(content=[TextContent(type="text", text=self.catalog.why_disabled(name))], is_error=True)
         if context is None:
             raise RuntimeError("call_tool needs a request context")
         runtime = context.request_context.lifespan_context
-        return await execute(spec, arguments, runtime, context)
+        return await execute(self.catalog.spec(name), arguments, runtime, context)
 
 
 @dataclass
@@ -102,7 +101,7 @@ def build_server(
     bus: SubscriptionBus | None = None,
 ) -> AOServer:
     """The configured server. ``transport`` and ``sandbox`` are seams for tests and benchmarks."""
-    catalog = Catalog(specs if specs is not None else all_tool_specs(), settings)
+    catalog = Catalog.from_specs(specs, settings) if specs is not None else Catalog.load(settings)
     parts = _Parts(settings=settings, bus=bus or InMemorySubscriptionBus(), transport=transport)
     if settings.sandbox:
         parts.sandbox = sandbox or _new_sandbox(settings, parts.sandbox_secret)
@@ -175,8 +174,13 @@ def _lifespan(parts: _Parts) -> Any:
     async def lifespan(server: MCPServer[Runtime]) -> AsyncIterator[Runtime]:
         settings = parts.settings
         async with AsyncExitStack() as stack:
-            client = _make_client(parts)
-            stack.push_async_callback(client.aclose)
+            runtime = Runtime(
+                settings=settings,
+                client_factory=lambda: _make_client(parts),
+                events=parts.hub,
+                simulated=parts.sandbox is not None,
+            )
+            stack.push_async_callback(runtime.aclose)
             if parts.hub is not None:
                 stack.push_async_callback(parts.hub.store.close)
             if parts.sandbox is not None:
@@ -191,7 +195,7 @@ def _lifespan(parts: _Parts) -> Any:
                 )
             if parts.receiver is not None and settings.transport == "stdio" and settings.webhook_port is not None:
                 await stack.enter_async_context(_receiver_task(parts.receiver, settings))
-            yield Runtime(settings=settings, client=client, events=parts.hub, simulated=parts.sandbox is not None)
+            yield runtime
 
     return lifespan
 

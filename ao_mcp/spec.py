@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -113,9 +113,24 @@ class ToolSpec:
 
 @dataclass
 class Runtime:
-    """What tool handlers share for the life of one server: built by the server's lifespan."""
+    """What tool handlers share for the life of one server: built by the server's lifespan.
+
+    The API client is made on first use (``client_factory``), so that starting
+    the server and answering ``tools/list`` never pays for HTTP machinery.
+    """
 
     settings: Settings
-    client: AcademyOceanClient
+    client_factory: Callable[[], AcademyOceanClient]
     events: EventHub | None = None
     simulated: bool = False
+    _client: AcademyOceanClient | None = field(default=None, repr=False)
+
+    @property
+    def client(self) -> AcademyOceanClient:
+        if self._client is None:
+            self._client = self.client_factory()
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()

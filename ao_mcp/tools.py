@@ -1,8 +1,8 @@
-"""From ``ToolSpec`` declarations to MCP tools: schemas, filters and one generic handler.
+"""From ``ToolSpec`` declarations to a running tool: filters and one generic handler.
 
 ``Catalog`` decides which tools are listed (one filter, in a fixed order: read-only
-mode, toolsets, single tools added, single tools excluded) and renders each as an
-MCP ``Tool``. ``execute`` runs any of them: validate the arguments with the input
+mode, toolsets, single tools added, single tools excluded); ``ao_mcp.schemas``
+renders each as an MCP ``Tool``. ``execute`` runs any of them: validate the arguments with the input
 model (bad input never reaches the API), confirm destructive actions, call the
 API through the shared client (or a local ``run``), shape and cap the answer,
 check it against the output model and return a structured result. Every failure
@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from mcp_types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
+from mcp_types import CallToolResult, InputRequiredResult, TextContent
 from mcp_types import Tool as MCPTool
 from pydantic import BaseModel, ValidationError
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
     from ao_mcp.config import Settings
 
-__all__ = ["Catalog", "compact_schema", "execute", "format_validation_error", "input_schema", "output_schema", "shape_answer"]
+__all__ = ["Catalog", "ToolInfo", "execute", "format_validation_error", "shape_answer"]
 
 logger = logging.getLogger("ao_mcp.tools")
 
@@ -40,118 +41,69 @@ SIMULATED_NOTE = (
 )
 
 
-# -- schemas ----------------------------------------------------------------------------
-
-
-def compact_schema(schema: dict[str, Any], *, optional_null: bool = False) -> dict[str, Any]:
-    """A JSON schema with what costs tokens and tells a model nothing removed.
-
-    Drops ``title`` keywords, ``default: null`` and ``additionalProperties: true``. With ``optional_null`` (input
-    schemas) it also drops, for optional properties, the ``null`` branch: leaving a
-    property out already means "not given", and the model still accepts null.
-    Output schemas keep their nulls (clients validate answers against them), written
-    as ``"type": ["string", "null"]`` rather than an ``anyOf``. Property names are
-    never touched.
-    """
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, list):
-            return [walk(item) for item in node]
-        if not isinstance(node, dict):
-            return node
-        out: dict[str, Any] = {}
-        for key, value in node.items():
-            if key == "title" and isinstance(value, str):
-                continue
-            if key == "additionalProperties" and value is True:
-                continue  # the JSON Schema default
-            if key == "properties" and isinstance(value, dict):
-                needed = frozenset(node.get("required", ()))
-                out[key] = {
-                    name: _optional(walk(prop), name in needed) if optional_null else _nullable(walk(prop))
-                    for name, prop in value.items()
-                }
-            elif key == "$defs" and isinstance(value, dict):
-                out[key] = {name: walk(sub) for name, sub in value.items()}
-            else:
-                out[key] = walk(value)
-        return out
-
-    return walk(schema)
-
-
-def _nullable(prop: Any) -> Any:
-    """``anyOf: [{type: T}, {type: null}]`` -> ``type: [T, null]``; ``default: null`` dropped."""
-    if not isinstance(prop, dict):
-        return prop
-    prop = {key: value for key, value in prop.items() if not (key == "default" and value is None)}
-    branches = prop.get("anyOf")
-    if isinstance(branches, list) and {"type": "null"} in branches:
-        rest = [b for b in branches if b != {"type": "null"}]
-        if len(rest) == 1 and set(rest[0]) <= {"type", "format"} and isinstance(rest[0].get("type"), str):
-            del prop["anyOf"]
-            return {**rest[0], "type": [rest[0]["type"], "null"], **prop}
-    return prop
-
-
-def _optional(prop: Any, required: bool) -> Any:
-    if required or not isinstance(prop, dict):
-        return prop
-    prop = dict(prop)
-    if prop.get("default", 0) is None:
-        del prop["default"]
-    branches = prop.get("anyOf")
-    if isinstance(branches, list):
-        rest = [b for b in branches if b != {"type": "null"}]
-        if len(rest) == 1 and len(rest) < len(branches):
-            del prop["anyOf"]
-            merged = {**rest[0], **prop}
-            return merged
-    return prop
-
-
-def input_schema(spec: ToolSpec) -> dict[str, Any]:
-    return compact_schema(spec.input.model_json_schema(by_alias=True), optional_null=True)
-
-
-def output_schema(spec: ToolSpec) -> dict[str, Any]:
-    return compact_schema(spec.output.model_json_schema(by_alias=True, mode="serialization"))
-
-
-def annotations(spec: ToolSpec) -> ToolAnnotations:
-    return ToolAnnotations(
-        title=spec.title,
-        read_only_hint=spec.read_only,
-        destructive_hint=spec.destructive,
-        idempotent_hint=spec.idempotent,
-        open_world_hint=spec.open_world,
-    )
-
-
-def to_mcp_tool(spec: ToolSpec) -> MCPTool:
-    return MCPTool(
-        name=spec.name,
-        title=spec.title,
-        description=spec.description,
-        input_schema=input_schema(spec),
-        output_schema=output_schema(spec),
-        annotations=annotations(spec),
-        _meta={"ao-mcp/toolset": spec.toolset},
-    )
-
-
 # -- which tools are on ------------------------------------------------------------------
 
 
-class Catalog:
-    """The declared tools and the subset this configuration enables."""
+@dataclass(frozen=True)
+class ToolInfo:
+    """What deciding and listing needs to know of a tool, without importing its models."""
 
-    def __init__(self, specs: Sequence[ToolSpec], settings: Settings) -> None:
-        self.all = {spec.name: spec for spec in specs}
+    name: str
+    title: str
+    toolset: str
+    read_only: bool
+    destructive: bool
+
+    @classmethod
+    def of(cls, spec: ToolSpec) -> ToolInfo:
+        return cls(spec.name, spec.title, spec.toolset, spec.read_only, spec.destructive)
+
+
+class Catalog:
+    """The declared tools and the subset this configuration enables.
+
+    Built from ``ToolInfo`` records, so a server can start and answer ``tools/list``
+    from the reviewed ``tool_schemas/`` snapshot (see ``Catalog.load``) and import
+    the pydantic models only when a tool is first called.
+    """
+
+    def __init__(
+        self,
+        infos: Sequence[ToolInfo],
+        settings: Settings,
+        *,
+        specs: Callable[[], Sequence[ToolSpec]],
+        documents: Mapping[str, dict[str, Any]] | None = None,
+    ) -> None:
+        self.all = {info.name: info for info in infos}
         self.settings = settings
-        self.toolsets = sorted({spec.toolset for spec in specs})
+        self.toolsets = sorted({info.toolset for info in infos})
+        self._load_specs = specs
+        self._specs: dict[str, ToolSpec] | None = None
+        self._documents = documents
         self._check_names()
-        self.enabled = {spec.name: spec for spec in specs if self._is_enabled(spec)}
+        self.enabled = {info.name: info for info in infos if self._is_enabled(info)}
+
+    @classmethod
+    def from_specs(cls, specs: Sequence[ToolSpec], settings: Settings) -> Catalog:
+        return cls([ToolInfo.of(spec) for spec in specs], settings, specs=lambda: specs)
+
+    @classmethod
+    def load(cls, settings: Settings) -> Catalog:
+        """The snapshot's catalog when it is current for this source tree, else one built from the models."""
+        from ao_mcp.schemas import load_snapshot
+        from ao_mcp.server import all_tool_specs
+
+        snapshot = load_snapshot()
+        if snapshot is None:
+            return cls.from_specs(all_tool_specs(), settings)
+        infos, documents = snapshot
+        return cls(infos, settings, specs=all_tool_specs, documents=documents)
+
+    def spec(self, name: str) -> ToolSpec:
+        if self._specs is None:
+            self._specs = {spec.name: spec for spec in self._load_specs()}
+        return self._specs[name]
 
     def _check_names(self) -> None:
         s = self.settings
@@ -166,25 +118,29 @@ class Catalog:
             if unknown:
                 raise ConfigError(f"{env} names unknown tool(s) {', '.join(unknown)}; run `ao-mcp tools` for the list.")
 
-    def _is_enabled(self, spec: ToolSpec) -> bool:
+    def _is_enabled(self, info: ToolInfo) -> bool:
         s = self.settings
-        if s.read_only and not spec.read_only:
+        if s.read_only and not info.read_only:
             return False
-        if spec.name in s.exclude_tools:
+        if info.name in s.exclude_tools:
             return False
-        return "all" in s.toolsets or spec.toolset in s.toolsets or spec.name in s.tools
+        return "all" in s.toolsets or info.toolset in s.toolsets or info.name in s.tools
 
     def why_disabled(self, name: str) -> str:
-        if name not in self.all:
+        info = self.all.get(name)
+        if info is None:
             return f"Unknown tool {name!r}."
-        spec = self.all[name]
-        if self.settings.read_only and not spec.read_only:
+        if self.settings.read_only and not info.read_only:
             return f"Tool {name} changes data and the server runs in read-only mode (AO_MCP_READ_ONLY); nothing was sent."
         return f"Tool {name} is not enabled in this server's configuration (AO_MCP_TOOLSETS / AO_MCP_TOOLS / AO_MCP_EXCLUDE_TOOLS)."
 
     @cached_property
     def mcp_tools(self) -> list[MCPTool]:
-        return [to_mcp_tool(spec) for spec in self.enabled.values()]
+        from ao_mcp.schemas import document_to_mcp_tool, to_mcp_tool
+
+        if self._documents is not None:
+            return [document_to_mcp_tool(self._documents[name]) for name in self.enabled]
+        return [to_mcp_tool(self.spec(name)) for name in self.enabled]
 
 
 # -- running one tool --------------------------------------------------------------------

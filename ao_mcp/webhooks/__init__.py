@@ -5,8 +5,8 @@
 to MCP (resources, change notifications, waiting), ``receiver`` is the HTTP
 endpoint and ``tools`` the two MCP tools.
 
-Importing this package is cheap: the names that need the MCP SDK, Starlette,
-uvicorn or sqlite3 are loaded on first use.
+Importing this package is cheap: the names that need pydantic models, the MCP
+SDK, Starlette, uvicorn or sqlite3 are loaded on first use.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from ao_mcp.webhooks.events import EVENT_TYPES, WebhookEvent, course_ids, learner_emails, parse_event
+from ao_mcp.webhooks.payload import EVENT_TYPES, course_ids, learner_emails
 from ao_mcp.webhooks.signature import sign, verify
 from ao_mcp.webhooks.store import EventStore, MemoryEventStore, StoredEvent, StoreUnavailable, open_store
 
 if TYPE_CHECKING:
+    from ao_mcp.webhooks.events import WebhookEvent, parse_event
     from ao_mcp.webhooks.hub import EVENTS_URI, EventHub
     from ao_mcp.webhooks.receiver import WEBHOOK_PATH, WebhookReceiver, serve_receiver, webhook_app, webhook_route
     from ao_mcp.webhooks.sqlite import SQLiteEventStore
@@ -49,6 +50,8 @@ __all__ = [
 ]
 
 _LAZY = {
+    "WebhookEvent": "ao_mcp.webhooks.events",
+    "parse_event": "ao_mcp.webhooks.events",
     "EVENTS_URI": "ao_mcp.webhooks.hub",
     "EventHub": "ao_mcp.webhooks.hub",
     "SQLiteEventStore": "ao_mcp.webhooks.sqlite",

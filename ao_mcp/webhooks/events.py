@@ -24,6 +24,15 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
+from ao_mcp.webhooks.payload import (
+    EVENT_ALIASES,
+    EVENT_TYPES,
+    course_ids,
+    learner_emails,
+    normalize_email,
+    normalize_event_type,
+)
+
 __all__ = [
     "EVENT_ALIASES",
     "EVENT_MODELS",
@@ -58,16 +67,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-#: Other spellings of an event type seen in the documentation -> the canonical one.
-EVENT_ALIASES: dict[str, str] = {"team.new.learners": "team.new_learners"}
-
-
-def normalize_event_type(name: str) -> str:
-    """The canonical spelling of an event type (surrounding whitespace removed, aliases resolved)."""
-    stripped = name.strip()
-    return EVENT_ALIASES.get(stripped, stripped)
-
 
 # --- lenient scalars ------------------------------------------------------------
 
@@ -385,8 +384,6 @@ EVENT_MODELS: dict[str, type[WebhookEvent]] = {
     if model.EVENT_TYPE is not None
 }
 
-#: The documented event types, canonical spelling.
-EVENT_TYPES: tuple[str, ...] = tuple(EVENT_MODELS)
 
 
 def parse_event(payload: Mapping[str, Any]) -> WebhookEvent:
@@ -413,50 +410,3 @@ def parse_event(payload: Mapping[str, Any]) -> WebhookEvent:
     except (ValidationError, ValueError, TypeError, RecursionError):
         # Only reachable through a pathological ``academy``; keep id and event, the store has the rest.
         return WebhookEvent(id=event_id, event=data["event"])
-
-
-# --- filter helpers ------------------------------------------------------------------
-
-
-def _objects(payload: Mapping[str, Any], single: str, many: str) -> list[Mapping[str, Any]]:
-    """The objects under ``payload[single]`` and ``payload[many]``, each an object or a list of objects."""
-    found: list[Mapping[str, Any]] = []
-    for key in (single, many):  # "team" is a list in team.new_learners: tolerate either shape everywhere
-        value = payload.get(key)
-        if isinstance(value, Mapping):
-            found.append(value)
-        elif isinstance(value, list):
-            found.extend(item for item in value if isinstance(item, Mapping))
-    return found
-
-
-def normalize_email(email: str) -> str:
-    """Emails compare case-insensitively and without surrounding whitespace."""
-    return email.strip().lower()
-
-
-def learner_emails(payload: Mapping[str, Any]) -> set[str]:
-    """The learners' emails in ``payload`` (``learner.email`` and ``learners[].email``), lowercased."""
-    if not isinstance(payload, Mapping):
-        return set()
-    return {
-        normalize_email(item["email"])
-        for item in _objects(payload, "learner", "learners")
-        if isinstance(item.get("email"), str) and item["email"].strip()
-    }
-
-
-def course_ids(payload: Mapping[str, Any]) -> set[str]:
-    """The course and course-group ids in ``payload``.
-
-    From ``course.id``, ``courses[].id``, ``group.id`` and ``course_groups[].id``.
-    """
-    if not isinstance(payload, Mapping):
-        return set()
-    found: set[str] = set()
-    for single, many in (("course", "courses"), ("group", "course_groups")):
-        for item in _objects(payload, single, many):
-            value = _text(item.get("id"))
-            if value:
-                found.add(value)
-    return found

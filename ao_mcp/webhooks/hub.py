@@ -27,7 +27,7 @@ from mcp.server.subscriptions import ResourceUpdated, SubscriptionBus
 from mcp.shared.exceptions import MCPError
 from mcp_types import INTERNAL_ERROR, EmptyResult, SubscribeRequestParams, UnsubscribeRequestParams
 
-from ao_mcp.webhooks.events import normalize_event_type
+from ao_mcp.webhooks.payload import normalize_event_type
 from ao_mcp.webhooks.store import EventStore, StoredEvent
 
 if TYPE_CHECKING:

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 
-from ao_mcp.webhooks.events import course_ids, learner_emails
+from ao_mcp.webhooks.payload import course_ids, learner_emails
 from ao_mcp.webhooks.store import (
     StoredEvent,
     StoreUnavailable,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
-from ao_mcp.webhooks.events import course_ids, learner_emails, normalize_email, normalize_event_type
+from ao_mcp.webhooks.payload import course_ids, learner_emails, normalize_email, normalize_event_type
 
 __all__ = [
     "EventStore",

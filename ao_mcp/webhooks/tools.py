@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from ao_mcp.errors import ConfigError
 from ao_mcp.spec import Runtime, ToolInput, ToolOutput, ToolSpec
-from ao_mcp.webhooks.events import normalize_event_type
+from ao_mcp.webhooks.payload import normalize_event_type
 from ao_mcp.webhooks.store import StoredEvent
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from ao_mcp.actions import API_TOOLS, TOOLSETS
-from ao_mcp.tools import input_schema
+from ao_mcp.schemas import input_schema
 from ao_mcp.spec import LOCAL_ARGUMENTS, ListOutput, ToolInput, ToolOutput
 
 from action_samples import VALID_CALLS

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ao_mcp.tools import input_schema
+from ao_mcp.schemas import input_schema
 from pydantic import ValidationError
 
 from ao_mcp.actions import API_TOOLS

@@ -151,3 +151,10 @@ def test_sample_fixtures_have_no_obfuscated_emails() -> None:
 
     for path in (Path(__file__).parent / "samples").glob("*.json"):
         assert "email protected" not in path.read_text()
+
+
+def test_every_documented_event_type_has_its_model() -> None:
+    from ao_mcp.webhooks.events import EVENT_MODELS
+    from ao_mcp.webhooks.payload import EVENT_TYPES
+
+    assert tuple(EVENT_MODELS) == EVENT_TYPES
