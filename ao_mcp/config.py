@@ -174,7 +174,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("retry_deadline", "AO_MCP_RETRY_DEADLINE", _number(float, 0.5, 3600), 60.0,
            "Seconds one call may take, retries included."),
     Option("token_cache", "AO_MCP_TOKEN_CACHE", _text, "",
-           "Keep the access token across restarts: a file path (mode 0600), or empty for memory only."),
+           "Keep the access token across restarts: a file path (mode 0600), or redis://host:port/db shared "
+           "by replicas; empty keeps it in memory only."),
     # Webhooks
     Option("webhook_host", "AO_MCP_WEBHOOK_HOST", _text, "127.0.0.1", "Receiver bind address in stdio mode."),
     Option("webhook_port", "AO_MCP_WEBHOOK_PORT", _optional_port, None,

@@ -181,8 +181,13 @@ def _lifespan(parts: _Parts) -> Any:
                 simulated=parts.sandbox is not None,
             )
             stack.push_async_callback(runtime.aclose)
+            if parts.sandbox is None:
+                _token_cache(settings)  # a bad AO_MCP_TOKEN_CACHE stops the start, not the first tool call
             if parts.hub is not None:
                 stack.push_async_callback(parts.hub.store.close)
+                relay = getattr(parts.hub.store, "relay", None)
+                if relay is not None:  # a shared store: announce here what other replicas store
+                    await stack.enter_async_context(relay(parts.hub.notify))
             if parts.sandbox is not None:
                 if parts.receiver is not None:
                     parts.sandbox.webhooks.set_target(parts.receiver.deliver)
@@ -218,8 +223,18 @@ def _make_client(parts: _Parts) -> Any:
 
 
 def _token_cache(settings: Settings) -> Any:
+    """The token cache ``AO_MCP_TOKEN_CACHE`` names: none, Redis (shared by replicas) or a file."""
     if not settings.token_cache:
         return None
+    from ao_mcp.redis_cache import is_redis_url
+
+    if is_redis_url(settings.token_cache):
+        from ao_mcp.redis_cache import RedisTokenCache
+
+        try:
+            return RedisTokenCache(settings.token_cache)
+        except ValueError as exc:
+            raise ConfigError(f"AO_MCP_TOKEN_CACHE: {exc}") from None
     from ao_mcp.auth import FileTokenCache
 
     return FileTokenCache(settings.token_cache)

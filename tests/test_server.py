@@ -147,3 +147,20 @@ async def test_sandbox_activity_arrives_signed_in_the_event_buffer():
     ids = {event["id"] for event in result.structured_content["events"]}
     assert ids == {payload["id"] for payload in emitted}
     assert all(payload["id"] in listed.contents[0].text for payload in emitted[-3:])
+
+
+async def test_an_unavailable_event_store_is_a_readable_error_and_tools_keep_working():
+    from ao_mcp.webhooks.store import StoreUnavailable
+
+    server = server_with()
+
+    async def broken(*args, **kwargs):
+        raise StoreUnavailable("the Redis event store failed: ConnectionError")
+
+    server.parts.hub.store.recent = broken
+    server.parts.hub.store.newest_seq = broken
+    async with Client(server) as client:
+        events = await client.call_tool("webhook_events", {})
+        courses = await client.call_tool("courses", {"max_items": 1})
+    assert events.is_error and events.content[0].text == "the Redis event store failed: ConnectionError"
+    assert not courses.is_error

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
+from ao_mcp.errors import AOError
 from ao_mcp.webhooks.payload import course_ids, learner_emails, normalize_email, normalize_event_type
 
 __all__ = [
@@ -34,8 +35,8 @@ __all__ = [
 ]
 
 
-class StoreUnavailable(Exception):
-    """The store cannot take the event right now; the sender should retry later (HTTP 503)."""
+class StoreUnavailable(AOError):
+    """The store cannot take or give events right now; a webhook sender gets HTTP 503 and retries."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,11 +313,12 @@ def _redact(url: str) -> str:
 
 
 def open_store(url: str, *, max_events: int = 1000, max_age: float | None = None) -> EventStore:
-    """The store named by ``url``: ``memory`` (or ``memory://``), or ``sqlite:///path.db``.
+    """The store named by ``url``: ``memory`` (or ``memory://``), ``sqlite:///path.db`` or ``redis://host:port/db``.
 
     ``sqlite:///relative/path.db`` is relative to the working directory,
-    ``sqlite:////abs/path.db`` absolute. ``redis://`` is reserved for the
-    shared store. Raises ``ValueError`` naming the bad value otherwise.
+    ``sqlite:////abs/path.db`` absolute. ``redis://`` (also ``rediss://``,
+    ``unix://``) is the store shared by several replicas; it needs the redis
+    package (``ConfigError`` without it). Raises ``ValueError`` naming the bad value otherwise.
     """
     text = url.strip() if isinstance(url, str) else ""
     lowered = text.lower()
@@ -329,12 +331,11 @@ def open_store(url: str, *, max_events: int = 1000, max_age: float | None = None
         from ao_mcp.webhooks.sqlite import SQLiteEventStore  # lazy: sqlite3 only when asked for
 
         return SQLiteEventStore(path, max_events=max_events, max_age=max_age)
-    if lowered.startswith(("redis://", "rediss://")):
-        raise ValueError(
-            "redis store needs the shared Redis backend, which is not available in this version: "
-            "use memory or sqlite:///path/to/events.db"
-        )
+    if lowered.startswith(("redis://", "rediss://", "unix://")):
+        from ao_mcp.webhooks.redis_store import RedisEventStore  # lazy: the redis package only when asked for
+
+        return RedisEventStore(text, max_events=max_events, max_age=max_age)
     raise ValueError(
         f"unknown event store URL {_redact(text) if text else url!r}: "
-        "use memory, sqlite:///relative/path.db or sqlite:////absolute/path.db"
+        "use memory, sqlite:///relative/path.db, sqlite:////absolute/path.db or redis://host:port/db"
     )
