@@ -135,7 +135,12 @@ def _serve(settings: Settings) -> int:
         from ao_mcp.http import build_http_app
 
         app = build_http_app(server, settings)
-        logger.info("Serving MCP on http://%s:%d/mcp", settings.host, settings.port)
+        # Logged before the bind: uvicorn's own "Uvicorn running on ..." line confirms it.
+        host = f"[{settings.host}]" if ":" in settings.host and not settings.host.startswith("[") else settings.host
+        base = f"http://{host}:{settings.port}"
+        logger.info("Starting streamable HTTP at %s/mcp", base)
+        if server.parts.receiver is not None:  # type: ignore[attr-defined]
+            logger.info("Webhook receiver at %s/webhooks/academyocean", base)
         uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, log_level=settings.log_level.lower())
         return 0
     server.run("stdio")

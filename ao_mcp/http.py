@@ -1,9 +1,10 @@
 """The streamable HTTP transport: ``/mcp`` behind a bearer token, and the webhook route beside it.
 
 Binding anything but a loopback address without ``AO_MCP_HTTP_TOKEN`` is refused.
-The SDK's Host/Origin checks against DNS rebinding stay on; ``AO_MCP_ALLOWED_HOSTS``
-adds the names a reverse proxy forwards. The webhook route is authenticated by
-its signature, never by the token.
+With a token, every path but the webhook route requires it. The SDK's Host/Origin
+checks against DNS rebinding stay on; they accept loopback names, the bind
+address and ``AO_MCP_ALLOWED_HOSTS`` (the names a reverse proxy forwards). The
+webhook route is authenticated by its signature, never by the token.
 """
 
 from __future__ import annotations

@@ -248,9 +248,6 @@ async def _receiver_task(receiver: WebhookReceiver, settings: Settings) -> Async
 
     async with anyio.create_task_group() as group:
         group.start_soon(serve_receiver, receiver, settings.webhook_host, settings.webhook_port)
-        logger.info(
-            "Webhook receiver listening on http://%s:%d/webhooks/academyocean", settings.webhook_host, settings.webhook_port
-        )
         try:
             yield
         finally:

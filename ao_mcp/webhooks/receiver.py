@@ -350,4 +350,12 @@ async def serve_receiver(receiver: WebhookReceiver, host: str = "127.0.0.1", por
     )
     server = uvicorn.Server(config)
     logger.info("webhook receiver listening on http://%s:%d%s", host, port, WEBHOOK_PATH)
-    await server.serve()
+    try:
+        await server.serve()
+    except SystemExit:  # uvicorn exits when it cannot bind (port in use); it has logged why
+        logger.error(
+            "webhook receiver not started: cannot listen on %s:%d (AO_MCP_WEBHOOK_PORT); the MCP server goes on "
+            "without it",
+            host,
+            port,
+        )
