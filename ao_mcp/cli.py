@@ -139,7 +139,7 @@ def _serve(settings: Settings) -> int:
         host = f"[{settings.host}]" if ":" in settings.host and not settings.host.startswith("[") else settings.host
         base = f"http://{host}:{settings.port}"
         logger.info("Starting streamable HTTP at %s/mcp", base)
-        if server.parts.receiver is not None:  # type: ignore[attr-defined]
+        if server.parts.receiver is not None:
             logger.info("Webhook receiver at %s/webhooks/academyocean", base)
         uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, log_level=settings.log_level.lower())
         return 0

@@ -148,7 +148,7 @@ def build_http_app(server: AOServer, settings: Settings) -> ASGIApp:
         host=settings.host,
     )
     routes: list[Route | Mount] = []
-    receiver = server.parts.receiver  # type: ignore[attr-defined]
+    receiver = server.parts.receiver
     if receiver is not None:
         routes.append(Route(WEBHOOK_PATH, endpoint=receiver))
     routes.append(Mount("/", app=mcp_app))

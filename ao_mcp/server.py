@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from ao_mcp.sandbox import Sandbox
     from ao_mcp.webhooks import EventHub, WebhookReceiver
 
-__all__ = ["AOServer", "all_tool_specs", "build_server"]
+__all__ = ["AOServer", "ServerParts", "all_tool_specs", "build_server"]
 
 logger = logging.getLogger("ao_mcp.server")
 
@@ -58,12 +58,17 @@ def all_tool_specs() -> list[ToolSpec]:
 
 
 class AOServer(MCPServer[Runtime]):
-    """An ``MCPServer`` whose tools are the enabled entries of a ``Catalog``."""
+    """An ``MCPServer`` whose tools are the enabled entries of a ``Catalog``.
 
-    def __init__(self, settings: Settings, catalog: Catalog, **kwargs: Any) -> None:
+    ``parts`` holds what the lifespan starts (event hub, receiver, sandbox); the HTTP
+    app mounts ``parts.receiver`` beside ``/mcp``.
+    """
+
+    def __init__(self, settings: Settings, catalog: Catalog, parts: ServerParts, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.ao_settings = settings
         self.catalog = catalog
+        self.parts = parts
 
     async def list_tools(self) -> list[MCPTool]:
         return list(self.catalog.mcp_tools)
@@ -80,8 +85,8 @@ class AOServer(MCPServer[Runtime]):
 
 
 @dataclass
-class _Parts:
-    """What ``build_server`` prepares for the lifespan to start."""
+class ServerParts:
+    """What ``build_server`` prepares for the lifespan to start; ``hub`` and ``receiver`` only when webhooks are received."""
 
     settings: Settings
     bus: SubscriptionBus
@@ -102,7 +107,7 @@ def build_server(
 ) -> AOServer:
     """The configured server. ``transport`` and ``sandbox`` are seams for tests and benchmarks."""
     catalog = Catalog.from_specs(specs, settings) if specs is not None else Catalog.load(settings)
-    parts = _Parts(settings=settings, bus=bus or InMemorySubscriptionBus(), transport=transport)
+    parts = ServerParts(settings=settings, bus=bus or InMemorySubscriptionBus(), transport=transport)
     if settings.sandbox:
         parts.sandbox = sandbox or _new_sandbox(settings, parts.sandbox_secret)
     _prepare_events(parts)
@@ -111,6 +116,7 @@ def build_server(
     server = AOServer(
         settings,
         catalog,
+        parts,
         name=name,
         title="AcademyOcean",
         instructions=instructions,
@@ -121,7 +127,6 @@ def build_server(
     )
     if parts.hub is not None:
         parts.hub.attach(server)
-    server.parts = parts  # type: ignore[attr-defined]
     return server
 
 
@@ -143,7 +148,7 @@ def _receiver_wanted(settings: Settings) -> bool:
     return settings.sandbox or settings.transport == "http" or settings.webhook_port is not None
 
 
-def _prepare_events(parts: _Parts) -> None:
+def _prepare_events(parts: ServerParts) -> None:
     """Create the store, hub and receiver when this configuration receives webhooks."""
     settings = parts.settings
     if not _receiver_wanted(settings):
@@ -169,7 +174,7 @@ def _prepare_events(parts: _Parts) -> None:
     )
 
 
-def _lifespan(parts: _Parts) -> Any:
+def _lifespan(parts: ServerParts) -> Any:
     @asynccontextmanager
     async def lifespan(server: MCPServer[Runtime]) -> AsyncIterator[Runtime]:
         settings = parts.settings
@@ -205,7 +210,7 @@ def _lifespan(parts: _Parts) -> Any:
     return lifespan
 
 
-def _make_client(parts: _Parts) -> Any:
+def _make_client(parts: ServerParts) -> Any:
     from ao_mcp.client import AcademyOceanClient
 
     settings = parts.settings
