@@ -237,7 +237,8 @@ def _cap(spec: ToolSpec, data: dict[str, Any], args: BaseModel, settings: Settin
     limit = getattr(args, "max_items", None) or settings.max_items
     kept = items[:limit]
     budget = settings.max_result_chars
-    size = _json_len(data) - _json_len(items) + _json_len(kept)
+    # Measure the answer without its list, then the kept items: never serialise the whole answer.
+    size = _json_len({**data, spec.list_field: []}) - 2 + _json_len(kept)
     if size > budget and kept:
         kept = _fit(kept, budget - (size - _json_len(kept)))
     return {**data, spec.list_field: kept, "count": len(kept), "total": total, "truncated": len(kept) < total}

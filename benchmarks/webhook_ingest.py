@@ -184,6 +184,24 @@ def wait_for_port(port: int, timeout: float = 20.0) -> None:
     raise RuntimeError("the benchmark server did not start")
 
 
+def measure(rounds: int, per_round: int, senders: int, synchronous: str = "FULL") -> dict[str, dict[str, list[float]]]:
+    """Serve the four targets in a subprocess and run the rounds; per target, req/s and server CPU us per request."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "bench.db")
+        server = subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(port), db, synchronous], stdout=subprocess.DEVNULL
+        )
+        try:
+            wait_for_port(port)
+            return anyio.run(bench, port, server.pid, rounds, per_round, senders)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
@@ -196,21 +214,7 @@ def main() -> None:
         serve(int(args.serve[0]), args.serve[1], args.serve[2])
         return
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with tempfile.TemporaryDirectory() as tmp:
-        db = str(Path(tmp) / "bench.db")
-        server = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(port), db, args.synchronous], stdout=subprocess.DEVNULL
-        )
-        try:
-            wait_for_port(port)
-            results = anyio.run(bench, port, server.pid, args.rounds, args.per_round, args.senders)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-
+    results = measure(args.rounds, args.per_round, args.senders, args.synchronous)
     print(
         f"webhook ingest, {args.senders} concurrent senders, {args.rounds} rounds x {args.per_round} events, "
         f"uvicorn (h11) on loopback, {os.cpu_count()} CPUs, SQLite synchronous={args.synchronous}"
