@@ -43,7 +43,9 @@ from typing import Any
 import anyio
 import httpx
 
-SECRET = "benchmark-webhook-secret"
+from _common import free_port  # noqa: E402
+from webhook_ingest import SECRET, cpu_seconds, make_bodies  # noqa: E402  (one way to sign and count)
+
 EVENTS_URI = "academyocean://webhooks/events"
 SAMPLE = Path(__file__).resolve().parent.parent / "tests" / "webhooks" / "samples" / "quiz.finished.json"
 WEBHOOK = "/webhooks/academyocean"
@@ -51,11 +53,6 @@ WEBHOOK = "/webhooks/academyocean"
 
 # --- processes ------------------------------------------------------------------------------------------
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
@@ -129,26 +126,11 @@ def deployment(workdir: Path) -> Iterator[dict[str, tuple[int, subprocess.Popen[
         yield procs
 
 
-def cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- ingest ------------------------------------------------------------------------------------------------
 
 
-def make_bodies(count: int, start: int) -> list[tuple[bytes, str]]:
-    from ao_mcp.webhooks import sign
-
-    template = json.loads(SAMPLE.read_text())
-    bodies = []
-    for n in range(start, start + count):
-        body = json.dumps({**template, "id": f"bench-{n}"}).encode()
-        bodies.append((body, sign(body, SECRET)))
-    return bodies
 
 
 async def ingest_round(ports: list[int], bodies: list[tuple[bytes, str]], senders: int) -> float:

@@ -24,7 +24,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
-from ao_mcp.webhooks.payload import (
+from ao_mcp.webhooks.payload import (  # noqa: F401 - re-exported names
     EVENT_ALIASES,
     EVENT_TYPES,
     course_ids,
@@ -32,6 +32,7 @@ from ao_mcp.webhooks.payload import (
     normalize_email,
     normalize_event_type,
 )
+from ao_mcp.webhooks.payload import _text as _text  # one reading of ids that arrive as numbers
 
 __all__ = [
     "EVENT_ALIASES",
@@ -112,13 +113,6 @@ def _boolean(value: Any) -> bool | None:
     return None
 
 
-def _text(value: Any) -> str | None:
-    """A string from a string or a number (ids sometimes arrive as numbers); anything else is ``None``."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return None
 
 
 Number = Annotated[int | float | None, BeforeValidator(_number)]
