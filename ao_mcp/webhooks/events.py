@@ -32,7 +32,7 @@ from ao_mcp.webhooks.payload import (  # noqa: F401 - re-exported names
     normalize_email,
     normalize_event_type,
 )
-from ao_mcp.webhooks.payload import _text as _text  # one reading of ids that arrive as numbers
+from ao_mcp.webhooks.payload import as_text  # one reading of ids that arrive as numbers
 
 __all__ = [
     "EVENT_ALIASES",
@@ -117,7 +117,7 @@ def _boolean(value: Any) -> bool | None:
 
 Number = Annotated[int | float | None, BeforeValidator(_number)]
 Flag = Annotated[bool | None, BeforeValidator(_boolean)]
-Text = Annotated[str | None, BeforeValidator(_text)]
+Text = Annotated[str | None, BeforeValidator(as_text)]
 
 
 def _object_or_none(value: Any) -> Any:

@@ -12,6 +12,7 @@ from typing import Any
 __all__ = [
     "EVENT_ALIASES",
     "EVENT_TYPES",
+    "as_text",
     "course_ids",
     "learner_emails",
     "normalize_email",
@@ -45,7 +46,7 @@ def normalize_event_type(name: str) -> str:
     return EVENT_ALIASES.get(stripped, stripped)
 
 
-def _text(value: Any) -> str | None:
+def as_text(value: Any) -> str | None:
     """A string from a string or a number (ids sometimes arrive as numbers); anything else is ``None``."""
     if isinstance(value, str):
         return value
@@ -92,7 +93,7 @@ def course_ids(payload: Mapping[str, Any]) -> set[str]:
     found: set[str] = set()
     for single, many in (("course", "courses"), ("group", "course_groups")):
         for item in _objects(payload, single, many):
-            value = _text(item.get("id"))
+            value = as_text(item.get("id"))
             if value:
                 found.add(value)
     return found
