@@ -205,7 +205,7 @@ class AcademyOceanClient:
                                 action, status, delay, attempt + 1, self.retries + 1)
                     await self._sleep(delay)
                     continue
-            return self._decode(action, response, attempt, write)
+            return self._decode(action, response, attempt)
 
     def _body(self, action: str, options: Mapping[str, Any]) -> tuple[bytes, str]:
         if self.body_encoding == "json":
@@ -273,7 +273,7 @@ class AcademyOceanClient:
 
     # -- answers ----------------------------------------------------------------------
 
-    def _decode(self, action: str, response: httpx.Response, attempts: int, write: bool) -> Any:
+    def _decode(self, action: str, response: httpx.Response, attempts: int) -> Any:
         status = response.status_code
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         try:

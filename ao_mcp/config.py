@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -294,7 +294,7 @@ def _complete(settings: Settings) -> Settings:
     """Cross-field rules: credentials come in pairs; none at all means the sandbox."""
     has_id, has_secret = bool(settings.client_id), settings.client_secret is not None
     if settings.sandbox:
-        return _replace(settings, sandbox_reason="requested")
+        return replace(settings, sandbox_reason="requested")
     if has_id != has_secret:
         missing = "ACADEMYOCEAN_CLIENT_SECRET" if has_id else "ACADEMYOCEAN_CLIENT_ID"
         raise ConfigError(
@@ -302,11 +302,6 @@ def _complete(settings: Settings) -> Settings:
             "(Settings > API in your academy), or neither to use the built-in sandbox."
         )
     if not has_id:
-        return _replace(settings, sandbox=True, sandbox_reason="no credentials")
+        return replace(settings, sandbox=True, sandbox_reason="no credentials")
     return settings
 
-
-def _replace(settings: Settings, **changes: Any) -> Settings:
-    from dataclasses import replace
-
-    return replace(settings, **changes)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -22,7 +22,7 @@ from mcp_types import CallToolResult, InputRequiredResult, TextContent
 from mcp_types import Tool as MCPTool
 from pydantic import BaseModel, ValidationError
 
-from ao_mcp.errors import AOError, APIError, ConfigError
+from ao_mcp.errors import AOError, ConfigError
 from ao_mcp.shapes import as_dict, as_list
 from ao_mcp.spec import ListOutput, Runtime, ToolSpec
 
@@ -190,9 +190,7 @@ async def execute(
             raw = await runtime.client.call(spec.action, args.to_options(), write=not spec.read_only)
             data = _cap(spec, shape_answer(spec, raw, args), args, runtime.settings)
         output = spec.output.model_validate(data)
-    except APIError as exc:
-        return _error(str(exc))
-    except AOError as exc:
+    except AOError as exc:  # our texts and AcademyOcean's messages are safe to show as they are
         return _error(str(exc))
     except ValidationError as exc:
         # Our own model disagrees with what we built: a bug here or drift in the API.
@@ -258,9 +256,3 @@ def _fit(items: list[Any], budget: int) -> list[Any]:
         keep += 1
     return items[:keep]
 
-
-def specs_by_toolset(specs: Iterable[ToolSpec]) -> dict[str, list[ToolSpec]]:
-    grouped: dict[str, list[ToolSpec]] = {}
-    for spec in specs:
-        grouped.setdefault(spec.toolset, []).append(spec)
-    return grouped

@@ -70,7 +70,7 @@ def measure_starts(sandbox_url: str, pairs: int, sandbox_runs: int) -> tuple[dic
             start = start_and_list_tools(command, env)
             times[name].append(start.seconds)
             cpu[name].append(start.cpu_seconds)
-    for index in range(sandbox_runs):
+    for _ in range(sandbox_runs):
         start = start_and_list_tools(ao_mcp_command(), sandbox_env)
         times["ao-mcp sandbox mode"].append(start.seconds)
         cpu["ao-mcp sandbox mode"].append(start.cpu_seconds)

@@ -131,8 +131,6 @@ def deployment(workdir: Path) -> Iterator[dict[str, tuple[int, subprocess.Popen[
 # --- ingest ------------------------------------------------------------------------------------------------
 
 
-
-
 async def ingest_round(ports: list[int], bodies: list[tuple[bytes, str]], senders: int) -> float:
     """Post every body with ``senders`` concurrent connections spread over ``ports``; the elapsed seconds."""
     queue = iter(bodies)

@@ -44,24 +44,24 @@ _LEARNER = "Only events about this learner email"
 _COURSE = "Only events about this course or group id"
 
 
-class WebhookEventsInput(ToolInput):
-    """Arguments of webhook_events."""
+class EventFilters(ToolInput):
+    """The filters both webhook tools take."""
 
     event_type: str | None = Field(None, description=_EVENT_TYPE)
     learner_email: str | None = Field(None, description=_LEARNER)
     course_id: str | None = Field(None, description=_COURSE)
+
+
+class WebhookEventsInput(EventFilters):
+    """Arguments of webhook_events."""
     after_seq: int | None = Field(
         None, ge=0, description="Only events after this seq (a previous next_seq)"
     )
     max_items: int = Field(20, ge=1, le=100, description="Most events to return, 1-100")
 
 
-class WaitForWebhookEventInput(ToolInput):
+class WaitForWebhookEventInput(EventFilters):
     """Arguments of wait_for_webhook_event."""
-
-    event_type: str | None = Field(None, description=_EVENT_TYPE)
-    learner_email: str | None = Field(None, description=_LEARNER)
-    course_id: str | None = Field(None, description=_COURSE)
     after_seq: int | None = Field(
         None, ge=0, description="First match after this seq; omit to wait for a new one"
     )
@@ -113,7 +113,7 @@ def _item(stored: StoredEvent) -> WebhookEventItem:
     return WebhookEventItem.model_validate(stored.to_dict())
 
 
-def _filters(args: WebhookEventsInput | WaitForWebhookEventInput) -> dict[str, str | None]:
+def _filters(args: EventFilters) -> dict[str, str | None]:
     return {
         "event_type": normalize_event_type(args.event_type) or None if args.event_type else None,
         "learner_email": args.learner_email.strip() or None if args.learner_email else None,
