@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib.abc
 import json
 import logging
 import os
 import stat
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -435,3 +438,54 @@ async def test_cached_token_refused_by_the_api_is_not_reused(service, clock, tmp
     async with make_client(service, clock, token_cache=FileTokenCache(path)) as client:
         await client.call("courses", None, write=False)
     assert [r.headers["authorization"] for r in service.api_requests[-2:]] == ["Bearer tok-1-xyz", "Bearer tok-2-xyz"]
+
+
+# -- cost per request ---------------------------------------------------------------------
+
+
+class _FinderSpy(importlib.abc.MetaPathFinder):
+    """Records every module the import system is asked to find (and finds none itself)."""
+
+    def __init__(self) -> None:
+        self.searched: list[str] = []
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> None:
+        self.searched.append(fullname)
+        return None
+
+
+async def _answer_http(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """A loopback AcademyOcean: a token for the token endpoint, ``[]`` for the API, keep-alive."""
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length:")), 0)
+            await reader.readexactly(length)
+            body = b'{"access_token": "t", "expires_in": 3600}' if b"/oauth/token" in head.split(b"\r\n")[0] else b"[]"
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                         % (len(body), body))
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
+        writer.close()
+
+
+async def test_api_requests_over_a_socket_do_not_search_for_modules():
+    # Without sniffio installed, httpcore's failed ``import sniffio`` walked sys.path several times per request.
+    server = await asyncio.start_server(_answer_http, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    spy = _FinderSpy()
+    try:
+        async with AcademyOceanClient(client_id="c", client_secret=Secret(SECRET),
+                                      base_url=f"http://127.0.0.1:{port}") as client:
+            await client.call("courses", None, write=False)  # first request: connection set up, lazy imports
+            sys.meta_path.insert(0, spy)
+            try:
+                for _ in range(5):
+                    assert await client.call("courses", None, write=False) == []
+            finally:
+                sys.meta_path.remove(spy)
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert spy.searched == []
