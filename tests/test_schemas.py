@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from ao_mcp.config import Settings
-from ao_mcp.schemas import PROJECT_ROOT, compact_schema, load_snapshot, render
+from ao_mcp.schemas import PROJECT_ROOT, compact_schema, inline_single_use_defs, load_snapshot, render
 from ao_mcp.server import all_tool_specs
 from ao_mcp.tools import Catalog
 
@@ -71,6 +71,43 @@ def test_compaction_keeps_output_nulls_and_drops_input_ones() -> None:
         "required": ["n"],
     }
     assert compact_schema(schema)["properties"]["title"] == {"type": ["string", "null"]}
+
+
+def test_models_used_once_are_written_in_place_and_shared_or_recursive_ones_stay() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/$defs/Item"}, "description": "The items."},
+            "owner": {"$ref": "#/$defs/Person", "description": "Who owns them."},
+            "tree": {"$ref": "#/$defs/Node"},
+        },
+        "$defs": {
+            "Item": {"type": "object", "properties": {"maker": {"$ref": "#/$defs/Person"}}},
+            "Person": {"type": "object", "description": "A person.", "properties": {"name": {"type": "string"}}},
+            "Node": {"type": "object",
+                     "properties": {"children": {"type": "array", "items": {"$ref": "#/$defs/Node"}}}},
+        },
+    }
+    out = inline_single_use_defs(schema)
+    assert out["properties"]["items"] == {
+        "type": "array", "description": "The items.",
+        "items": {"type": "object", "properties": {"maker": {"$ref": "#/$defs/Person"}}},
+    }
+    assert out["properties"]["owner"] == {"$ref": "#/$defs/Person", "description": "Who owns them."}
+    assert out["properties"]["tree"] == {"$ref": "#/$defs/Node"}
+    assert set(out["$defs"]) == {"Person", "Node"}
+    single = inline_single_use_defs({"properties": {"p": {"$ref": "#/$defs/P", "description": "Mine."}},
+                                     "$defs": {"P": {"type": "object", "description": "Theirs."}}})
+    assert single == {"properties": {"p": {"type": "object", "description": "Mine."}}}
+
+
+def test_listed_schemas_resolve_without_references_except_shared_models() -> None:
+    for tool in Catalog.load(SETTINGS).mcp_tools:
+        for schema in (tool.input_schema, tool.output_schema or {}):
+            text = json.dumps(schema)
+            for name in schema.get("$defs", {}):
+                assert text.count(f'"#/$defs/{name}"') > 1, f"{tool.name}: {name} is used once but not in place"
+            assert '"$ref"' not in text or "$defs" in schema, tool.name
 
 
 def test_every_snapshot_file_is_what_the_models_render() -> None:

@@ -93,11 +93,20 @@ def _schema_chars(spec) -> int:
     return len(json.dumps(advertised, separators=(",", ":"), ensure_ascii=False))
 
 
-def _properties(schema: dict[str, Any]):
+def _properties(schema: Any):
+    """Every property at any depth: nested models sit in ``$defs`` or in place (array items)."""
+    if isinstance(schema, list):
+        for item in schema:
+            yield from _properties(item)
+        return
+    if not isinstance(schema, dict):
+        return
     for name, prop in schema.get("properties", {}).items():
         yield name, prop
-    for definition in schema.get("$defs", {}).values():
-        yield from _properties(definition)
+        yield from _properties(prop)
+    for key in ("$defs", "items", "anyOf", "additionalProperties"):
+        value = schema.get(key)
+        yield from _properties(list(value.values()) if key == "$defs" and isinstance(value, dict) else value)
 
 
 def test_the_30_documented_actions_in_documentation_order():
