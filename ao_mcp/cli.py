@@ -148,7 +148,11 @@ def _serve(settings: Settings) -> int:
             logger.info("Webhook receiver at %s/webhooks/academyocean", base)
         uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, log_level=settings.log_level.lower())
         return 0
-    server.run("stdio")
+    import anyio
+
+    from ao_mcp.stdio import serve_stdio
+
+    anyio.run(serve_stdio, server)
     return 0
 
 
