@@ -83,6 +83,56 @@ def wait_for_http(url: str, timeout: float, proc: subprocess.Popen[bytes] | None
     raise RuntimeError(f"nothing answered at {url} within {timeout:g}s")
 
 
+def wait_for_port(port: int, proc: subprocess.Popen[bytes] | None = None, timeout: float = 30.0) -> None:
+    """Wait until something accepts connections on loopback ``port``; fail early if ``proc`` died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
+
+
+async def post_signed(bases: Sequence[str], path: str, bodies: Sequence[tuple[bytes, str]], senders: int) -> float:
+    """POST every (body, signature) to ``path``: ``senders`` keep-alive connections, spread over ``bases``.
+
+    The connections are opened before the clock starts; any answer but 200 fails the
+    round. Returns the elapsed seconds (bounded at 600).
+    """
+    import anyio
+
+    queue = iter(bodies)
+    failures: list[str] = []
+
+    async def sender(client: httpx.AsyncClient) -> None:
+        for body, signature in queue:
+            response = await client.post(path, content=body, headers={"Signature": signature})
+            if response.status_code != 200:
+                failures.append(f"{response.status_code} {response.text}")
+
+    clients = [httpx.AsyncClient(base_url=bases[index % len(bases)], limits=httpx.Limits(max_connections=1),
+                                 timeout=30) for index in range(senders)]
+    try:
+        for client in clients:
+            await client.get(path)  # opens the connection; whatever the route answers to a GET
+        started = time.perf_counter()
+        with anyio.fail_after(600):
+            async with anyio.create_task_group() as group:
+                for client in clients:
+                    group.start_soon(sender, client)
+        elapsed = time.perf_counter() - started
+    finally:
+        for client in clients:
+            await client.aclose()
+    if failures:
+        raise RuntimeError(f"{len(failures)} posts failed, e.g. {failures[0]}")
+    return elapsed
+
+
 @contextmanager
 def empty_dir() -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="ao-mcp-bench-") as path:

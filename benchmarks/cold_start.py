@@ -120,7 +120,7 @@ mark("import mcp.server")
 from mcp.server import MCPServer
 server = MCPServer("minimal")
 @server.tool()
-def ping() -> str:
+async def ping() -> str:
     """Answer pong."""
     return "pong"
 mark("MCPServer + one tool")

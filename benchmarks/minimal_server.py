@@ -1,9 +1,13 @@
-"""The cold-start baseline: a minimal ``MCPServer`` with one tool, on the same SDK, over stdio.
+"""The baseline: a minimal ``MCPServer`` with one tool, on the same SDK, over stdio.
 
 What any Python MCP server on this SDK pays before it can answer ``tools/list``
-(interpreter start, importing the SDK, the stdio loop). ``ao-mcp`` is compared
-with it, so the difference is the project's own start-up work.
+(interpreter start, importing the SDK, the stdio loop), and what one tool call
+costs on it. ``ao-mcp`` is compared with it, so the difference is the project's
+own work. With ``--ao-stdio`` it is served by ao-mcp's stdio transport instead of
+the SDK's, which separates what the transport costs from the SDK's dispatch.
 """
+
+import sys
 
 from mcp.server import MCPServer
 
@@ -11,10 +15,17 @@ server = MCPServer("minimal")
 
 
 @server.tool()
-def ping() -> str:
+async def ping() -> str:  # async, like ao-mcp's handler: a sync tool would add a worker-thread hop
     """Answer pong."""
     return "pong"
 
 
 if __name__ == "__main__":
-    server.run("stdio")
+    if "--ao-stdio" in sys.argv:
+        import anyio
+
+        from ao_mcp.stdio import serve_stdio
+
+        anyio.run(serve_stdio, server)
+    else:
+        server.run("stdio")

@@ -28,10 +28,8 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import warnings
@@ -42,9 +40,8 @@ from typing import Any
 
 import anyio
 import httpx
-
-from _common import free_port  # noqa: E402
-from webhook_ingest import SECRET, cpu_seconds, make_bodies  # noqa: E402  (one way to sign and count)
+from _common import ao_mcp_command, free_port, post_signed, run_seconds, stop, wait_for_port  # noqa: E402
+from webhook_ingest import SECRET, make_bodies  # noqa: E402  (one way to sign)
 
 EVENTS_URI = "academyocean://webhooks/events"
 SAMPLE = Path(__file__).resolve().parent.parent / "tests" / "webhooks" / "samples" / "quiz.finished.json"
@@ -53,34 +50,6 @@ WEBHOOK = "/webhooks/academyocean"
 
 # --- processes ------------------------------------------------------------------------------------------
 
-
-
-def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"a benchmark process exited early ({proc.args!r})")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
-def ao_mcp_command() -> list[str]:
-    script = Path(sys.executable).parent / "ao-mcp"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "ao_mcp"]
 
 
 @contextmanager
@@ -131,38 +100,8 @@ def deployment(workdir: Path) -> Iterator[dict[str, tuple[int, subprocess.Popen[
 # --- ingest ------------------------------------------------------------------------------------------------
 
 
-async def ingest_round(ports: list[int], bodies: list[tuple[bytes, str]], senders: int) -> float:
-    """Post every body with ``senders`` concurrent connections spread over ``ports``; the elapsed seconds."""
-    queue = iter(bodies)
-    failures: list[str] = []
-
-    async def sender(client: httpx.AsyncClient) -> None:
-        for body, signature in queue:
-            response = await client.post(WEBHOOK, content=body, headers={"Signature": signature})
-            if response.status_code != 200:
-                failures.append(f"{response.status_code} {response.text}")
-
-    clients = [
-        httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{ports[index % len(ports)]}", limits=httpx.Limits(max_connections=1), timeout=30
-        )
-        for index in range(senders)
-    ]
-    try:
-        for client in clients:  # open the connections before timing (a GET is a cheap 405)
-            await client.get(WEBHOOK)
-        started = time.perf_counter()
-        with anyio.fail_after(600):
-            async with anyio.create_task_group() as group:
-                for client in clients:
-                    group.start_soon(sender, client)
-        elapsed = time.perf_counter() - started
-    finally:
-        for client in clients:
-            await client.aclose()
-    if failures:
-        raise RuntimeError(f"{len(failures)} posts failed, e.g. {failures[0]}")
-    return elapsed
+def replicas(procs: dict[str, tuple[int, subprocess.Popen[bytes]]], names: list[str]) -> list[str]:
+    return [f"http://127.0.0.1:{procs[name][0]}" for name in names if name != "redis"]
 
 
 async def bench_ingest(
@@ -172,7 +111,7 @@ async def bench_ingest(
     results: dict[str, dict[str, list[float]]] = {name: {"rate": [], "cpu_us": []} for name in targets}
     counter = 0
     for names in targets.values():  # warm-up
-        await ingest_round([procs[n][0] for n in names if n != "redis"], make_bodies(300, counter), senders)
+        await post_signed(replicas(procs, names), WEBHOOK, make_bodies(300, counter), senders)
         counter += 300
     order = list(targets)
     for index in range(rounds):
@@ -180,9 +119,9 @@ async def bench_ingest(
             names = targets[name]
             bodies = make_bodies(per_round, counter)
             counter += per_round
-            before = {n: cpu_seconds(procs[n][1].pid) for n in names}
-            elapsed = await ingest_round([procs[n][0] for n in names if n != "redis"], bodies, senders)
-            cpu = {n: cpu_seconds(procs[n][1].pid) - before[n] for n in names}
+            before = {n: run_seconds(procs[n][1].pid) for n in names}
+            elapsed = await post_signed(replicas(procs, names), WEBHOOK, bodies, senders)
+            cpu = {n: run_seconds(procs[n][1].pid) - before[n] for n in names}
             results[name]["rate"].append(per_round / elapsed)
             results[name]["cpu_us"].append(sum(cpu.values()) / per_round * 1e6)
             for n, seconds in cpu.items():

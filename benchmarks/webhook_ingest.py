@@ -27,12 +27,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import anyio
-import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import post_signed, run_seconds, wait_for_port  # noqa: E402
 
 SECRET = "benchmark-secret"
 TARGETS = {
@@ -100,15 +102,6 @@ def serve(port: int, db_path: str, synchronous: str) -> None:
 # --- client side ------------------------------------------------------------------------------------------
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of ``pid`` from /proc (0.0 where /proc is unavailable)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def make_bodies(count: int, start: int) -> list[tuple[bytes, str]]:
     """Distinct signed events, prepared before timing so signing is not measured."""
     from ao_mcp.webhooks import sign
@@ -121,36 +114,6 @@ def make_bodies(count: int, start: int) -> list[tuple[bytes, str]]:
     return bodies
 
 
-async def run_round(base: str, path: str, bodies: list[tuple[bytes, str]], senders: int) -> float:
-    """Post every body with ``senders`` concurrent clients; return the elapsed seconds."""
-    queue = iter(bodies)
-    failures: list[str] = []
-
-    async def sender(client: httpx.AsyncClient) -> None:
-        for body, signature in queue:
-            response = await client.post(path, content=body, headers={"Signature": signature})
-            if response.status_code != 200:
-                failures.append(f"{response.status_code} {response.text}")
-
-    clients = [
-        httpx.AsyncClient(base_url=base, limits=httpx.Limits(max_connections=1), timeout=30) for _ in range(senders)
-    ]
-    try:
-        for client in clients:  # open the connections before timing
-            await client.post(TARGETS["bare"], content=b"{}")
-        started = time.perf_counter()
-        async with anyio.create_task_group() as group:
-            for client in clients:
-                group.start_soon(sender, client)
-        elapsed = time.perf_counter() - started
-    finally:
-        for client in clients:
-            await client.aclose()
-    if failures:
-        raise RuntimeError(f"{len(failures)} requests failed, e.g. {failures[0]}")
-    return elapsed
-
-
 async def bench(port: int, pid: int, rounds: int, per_round: int, senders: int) -> dict[str, dict[str, list[float]]]:
     base = f"http://127.0.0.1:{port}"
     results: dict[str, dict[str, list[float]]] = {name: {"rps": [], "cpu_us": []} for name in TARGETS}
@@ -158,30 +121,19 @@ async def bench(port: int, pid: int, rounds: int, per_round: int, senders: int) 
     counter = 0
     # Warm-up: one short round per target.
     for name in names:
-        await run_round(base, TARGETS[name], make_bodies(200, counter), senders)
+        await post_signed([base], TARGETS[name], make_bodies(200, counter), senders)
         counter += 200
     for index in range(rounds):
         order = names[index % len(names) :] + names[: index % len(names)]
         for name in order:
             bodies = make_bodies(per_round, counter)
             counter += per_round
-            cpu_before = cpu_seconds(pid)
-            elapsed = await run_round(base, TARGETS[name], bodies, senders)
-            cpu = cpu_seconds(pid) - cpu_before
+            cpu_before = run_seconds(pid)
+            elapsed = await post_signed([base], TARGETS[name], bodies, senders)
+            cpu = run_seconds(pid) - cpu_before
             results[name]["rps"].append(per_round / elapsed)
             results[name]["cpu_us"].append(cpu / per_round * 1e6)
     return results
-
-
-def wait_for_port(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("the benchmark server did not start")
 
 
 def measure(rounds: int, per_round: int, senders: int, synchronous: str = "FULL") -> dict[str, dict[str, list[float]]]:
@@ -195,7 +147,7 @@ def measure(rounds: int, per_round: int, senders: int, synchronous: str = "FULL"
             [sys.executable, __file__, "--serve", str(port), db, synchronous], stdout=subprocess.DEVNULL
         )
         try:
-            wait_for_port(port)
+            wait_for_port(port, server)
             return anyio.run(bench, port, server.pid, rounds, per_round, senders)
         finally:
             server.terminate()
