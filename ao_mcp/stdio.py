@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 import mcp_types as types
+# The streams the SDK's own transports hand to Server.run: they carry each message's contextvars to its handler.
 from mcp.shared._context_streams import ContextReceiveStream, ContextSendStream, create_context_streams
 from mcp.shared.message import SessionMessage
 
@@ -212,4 +213,7 @@ def _divert_stdin() -> int:
 
 
 def _divert_stdout() -> int:
-    return os.dup(2)
+    try:
+        return os.dup(2)
+    except OSError:  # no stderr (some launchers close it): stray output is dropped rather than sent
+        return os.open(os.devnull, os.O_WRONLY)
