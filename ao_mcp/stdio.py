@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 import mcp_types as types
+
 # The streams the SDK's own transports hand to Server.run: they carry each message's contextvars to its handler.
 from mcp.shared._context_streams import ContextReceiveStream, ContextSendStream, create_context_streams
 from mcp.shared.message import SessionMessage
