@@ -49,9 +49,10 @@ def supports_pipes(*fds: int) -> bool:
     if sys.platform == "win32":
         return False
     try:
-        return all(stat.S_ISFIFO(os.fstat(fd).st_mode) or stat.S_ISSOCK(os.fstat(fd).st_mode) for fd in fds)
+        modes = [os.fstat(fd).st_mode for fd in fds]
     except OSError:
         return False
+    return all(stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) for mode in modes)
 
 
 async def serve_stdio(server: MCPServer[Any], *, stdin_fd: int = 0, stdout_fd: int = 1) -> None:
@@ -83,6 +84,9 @@ async def stdio_streams(
         except BaseException:
             read_transport.close()
             raise
+        # Back-pressure from the first unwritten byte: once ``drain`` returns, the answer is in the pipe, so
+        # nothing is left in a buffer when the descriptors are handed back on exit.
+        write_transport.set_write_buffer_limits(high=0)
         incoming_writer, incoming = create_context_streams[SessionMessage | Exception](0)
         outgoing, outgoing_reader = create_context_streams[SessionMessage](0)
 
@@ -134,6 +138,9 @@ async def _messages(reader: asyncio.StreamReader) -> AsyncIterator[SessionMessag
             if not end.partial.strip():
                 return
             line = end.partial  # the last line, without its newline
+        except OSError as exc:  # the pipe failed rather than closed: end the session as at EOF
+            logger.warning("stdin: reading failed (%s); ending the session", exc.strerror or exc.__class__.__name__)
+            return
         except asyncio.LimitOverrunError as overrun:
             await _skip_line(reader, overrun.consumed)
             logger.warning("stdin: skipped a message longer than %d bytes", MAX_MESSAGE_BYTES)

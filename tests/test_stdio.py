@@ -63,12 +63,17 @@ class Wire:
 
     async def answer(self) -> dict[str, Any]:
         with anyio.fail_after(10):
-            line = await anyio.to_thread.run_sync(self.answers.readline)
+            line = await read_answer(self.answers.readline)
         assert line, "the answer pipe closed"
         return json.loads(line)
 
     def close_input(self) -> None:
         os.close(self.send_fd)
+
+
+async def read_answer(read: Any, *args: Any) -> bytes:
+    """A blocking read in a worker thread that a timeout may abandon (the thread ends when the pipe closes)."""
+    return await anyio.to_thread.run_sync(read, *args, abandon_on_cancel=True)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -98,9 +103,9 @@ async def served(server: MCPServer[Any]) -> AsyncIterator[Wire]:
                 await ended.wait()
             wire.restored = supports_pipes(in_read, out_write) and all(map(os.get_blocking, (in_read, out_write)))
     finally:
-        wire.answers.close()
-        for fd in (in_read, out_write):
+        for fd in (in_read, out_write):  # first: a reader still blocked on the answer pipe then sees its end
             os.close(fd)
+        wire.answers.close()
 
 
 async def test_a_session_over_pipes_ends_when_stdin_closes_and_the_descriptors_are_restored():
@@ -145,6 +150,21 @@ async def test_large_messages_pass_both_ways():
         await wire.send(INITIALIZED, call(2, text))
         assert (await wire.answer())["result"]["content"][0]["text"] == text
         wire.close_input()
+
+
+async def test_an_answer_being_written_when_stdin_closes_is_written_whole():
+    text = "z" * 1_000_000  # far more than the pipe holds: most of it is still to be written at EOF
+    async with served(echo_server()) as wire:
+        await wire.send(INITIALIZE)
+        await wire.answer()
+        await wire.send(INITIALIZED, call(2, text))
+        with anyio.fail_after(10):
+            first = await read_answer(wire.answers.read, 1)  # the answer is on its way
+        wire.close_input()
+        await anyio.sleep(0.5)  # a slow reader: the server has seen EOF and is stopping meanwhile
+        with anyio.fail_after(10):
+            rest = await read_answer(wire.answers.readline)
+    assert json.loads(first + rest)["result"]["content"][0]["text"] == text
 
 
 async def test_a_client_that_stops_reading_does_not_stop_the_server_from_ending():
