@@ -95,27 +95,24 @@ async def stdio_streams(
                 async for item in _messages(reader):
                     await incoming_writer.send(item)
 
+        writer_done = anyio.Event()
+
         async def write_lines() -> None:
-            async with outgoing_reader:
-                async for message in outgoing_reader:
-                    line = message.message.model_dump_json(by_alias=True, exclude_unset=True).encode() + b"\n"
-                    if write_protocol.lost:
-                        continue  # the client is gone; keep draining so the server is never blocked on us
-                    write_transport.write(line)
-                    await write_protocol.drain()
+            try:
+                async with outgoing_reader:
+                    async for message in outgoing_reader:
+                        line = message.message.model_dump_json(by_alias=True, exclude_unset=True).encode() + b"\n"
+                        if write_protocol.lost:
+                            continue  # the client is gone; keep draining so the server is never blocked on us
+                        write_transport.write(line)
+                        await write_protocol.drain()
+            finally:
+                writer_done.set()
 
         try:
             async with anyio.create_task_group() as group:
                 group.start_soon(read_lines)
-                writer_done = anyio.Event()
-
-                async def write_then_signal() -> None:
-                    try:
-                        await write_lines()
-                    finally:
-                        writer_done.set()
-
-                group.start_soon(write_then_signal)
+                group.start_soon(write_lines)
                 try:
                     yield incoming, outgoing
                 finally:

@@ -19,12 +19,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import anyio
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,32 +70,42 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_for_http(url: str, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
-    """Poll ``url`` (any HTTP answer counts) until ``timeout``; fail early if ``proc`` died."""
+def _wait_until(ready: Callable[[], bool], what: str, timeout: float, proc: subprocess.Popen[bytes] | None) -> None:
+    """Poll ``ready`` until it holds or ``timeout`` passes; fail early if ``proc`` died."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode} before serving {url}")
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode} before {what}")
+        if ready():
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"not {what} within {timeout:g}s")
+
+
+def wait_for_http(url: str, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    """Poll ``url`` (any HTTP answer counts) until ``timeout``; fail early if ``proc`` died."""
+
+    def answers() -> bool:
         try:
             httpx.get(url, timeout=1.0)
-            return
         except httpx.TransportError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing answered at {url} within {timeout:g}s")
+            return False
+        return True
+
+    _wait_until(answers, f"serving {url}", timeout, proc)
 
 
 def wait_for_port(port: int, proc: subprocess.Popen[bytes] | None = None, timeout: float = 30.0) -> None:
     """Wait until something accepts connections on loopback ``port``; fail early if ``proc`` died."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode} before listening on {port}")
+
+    def listens() -> bool:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
+                return True
         except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
+            return False
+
+    _wait_until(listens, f"listening on port {port}", timeout, proc)
 
 
 async def post_signed(bases: Sequence[str], path: str, bodies: Sequence[tuple[bytes, str]], senders: int) -> float:
@@ -103,8 +114,6 @@ async def post_signed(bases: Sequence[str], path: str, bodies: Sequence[tuple[by
     The connections are opened before the clock starts; any answer but 200 fails the
     round. Returns the elapsed seconds (bounded at 600).
     """
-    import anyio
-
     queue = iter(bodies)
     failures: list[str] = []
 
